@@ -1,0 +1,1 @@
+"""GreenNAS: green hyperparameter search with performance predictors."""
