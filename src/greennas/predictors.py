@@ -1,0 +1,135 @@
+"""Performance predictors: an SVR and a random forest tuned by Optuna, and HYB, the mean of the two.
+
+Only the Optuna API shared by 2.10 and later releases is used (create_study, suggest_categorical,
+optimize, best_params), so hydra-optuna-sweeper (optuna<3) installs beside GreenNAS.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import optuna
+from sklearn.base import RegressorMixin
+from sklearn.compose import TransformedTargetRegressor
+from sklearn.ensemble import RandomForestRegressor
+from sklearn.model_selection import KFold, cross_val_predict
+from sklearn.preprocessing import StandardScaler
+from sklearn.svm import SVR
+
+from greennas.errors import ConfigError
+
+PREDICTORS = ("svr", "rf", "hyb")
+
+#: The paper's tuning grids (section 4).
+SVR_GRID = {"C": [0.1, 1, 5, 10, 50, 100], "kernel": ["rbf", "poly", "linear"], "degree": [2, 3, 4], "gamma": [0.01, 0.1, 1]}
+RF_GRID = {"n_estimators": [10, 50, 100, 200, 300, 500, 1000], "max_features": [2, 5, 11]}
+
+
+def check_predictors(names) -> tuple[str, ...]:
+    names = tuple(names)
+    unknown = [p for p in names if p not in PREDICTORS]
+    if unknown or not names:
+        raise ConfigError(f"hydra.sweeper.predictors: unknown {unknown or 'empty list'}; allowed: {list(PREDICTORS)}")
+    return tuple(dict.fromkeys(names))
+
+
+def make_svr(C: float, kernel: str, degree: int = 3, gamma: float | str = "scale") -> RegressorMixin:
+    """SVR on a standardised target: metrics such as an MSE of 0.02 sit far inside SVR's default epsilon."""
+    return TransformedTargetRegressor(SVR(C=C, kernel=kernel, degree=degree, gamma=gamma), transformer=StandardScaler())
+
+
+def make_rf(n_estimators: int, max_features: int, seed: int = 0) -> RegressorMixin:
+    return RandomForestRegressor(n_estimators=n_estimators, max_features=max_features, random_state=seed, n_jobs=-1)
+
+
+def _suggest(kind: str, trial: Any, n_features: int) -> dict[str, Any]:
+    if kind == "svr":
+        params = {"C": trial.suggest_categorical("C", SVR_GRID["C"]), "kernel": trial.suggest_categorical("kernel", SVR_GRID["kernel"])}
+        if params["kernel"] == "poly":
+            params["degree"] = trial.suggest_categorical("degree", SVR_GRID["degree"])
+        if params["kernel"] == "rbf":
+            params["gamma"] = trial.suggest_categorical("gamma", SVR_GRID["gamma"])
+        return params
+    features = sorted({min(f, n_features) for f in RF_GRID["max_features"]})
+    return {
+        "n_estimators": trial.suggest_categorical("n_estimators", RF_GRID["n_estimators"]),
+        "max_features": trial.suggest_categorical("max_features", features),
+    }
+
+
+def _build(kind: str, params: dict[str, Any], seed: int) -> RegressorMixin:
+    return make_svr(**params) if kind == "svr" else make_rf(seed=seed, **params)
+
+
+def _rmse(predicted: np.ndarray, y: np.ndarray) -> float:
+    return float(np.sqrt(np.mean((predicted - y) ** 2)))
+
+
+@dataclass
+class Tuned:
+    """A predictor's tuned settings, its cross-validated RMSE and its fitted estimator."""
+
+    settings: dict[str, Any]
+    cv_rmse: float
+    estimator: RegressorMixin | None = field(default=None, repr=False)
+
+
+class Predictors:
+    """The tuned SVR and RF fitted on every sample; `predict` returns each requested predictor's scores."""
+
+    def __init__(self, names, trials: int = 20, folds: int = 5, seed: int = 0):
+        self.names = check_predictors(names)
+        self.trials, self.folds, self.seed = trials, folds, seed
+        self.tuned: dict[str, Tuned] = {}
+
+    def _base(self) -> list[str]:
+        return ["svr", "rf"] if "hyb" in self.names else list(self.names)
+
+    def _cv(self, n: int) -> KFold:
+        return KFold(n_splits=min(self.folds, n), shuffle=True, random_state=self.seed)
+
+    def fit(self, X: np.ndarray, y: np.ndarray) -> "Predictors":
+        """Tune each base predictor by k-fold cross-validated RMSE, then refit it on all of (X, y)."""
+        if len(y) < 2:
+            raise ConfigError(f"the predictors need at least 2 finished trainings, got {len(y)}")
+        optuna.logging.set_verbosity(optuna.logging.WARNING)
+        cv_predictions = {}
+        for kind in self._base():
+            cache: dict[tuple, tuple[float, np.ndarray]] = {}
+
+            def objective(trial, kind=kind, cache=cache):
+                params = _suggest(kind, trial, X.shape[1])
+                key = tuple(sorted(params.items()))
+                if key not in cache:
+                    predicted = cross_val_predict(_build(kind, params, self.seed), X, y, cv=self._cv(len(y)))
+                    cache[key] = (_rmse(predicted, y), predicted)
+                return cache[key][0]
+
+            study = optuna.create_study(direction="minimize", sampler=optuna.samplers.TPESampler(seed=self.seed))
+            study.optimize(objective, n_trials=self.trials)
+            params = dict(study.best_params)
+            rmse, cv_predictions[kind] = cache[tuple(sorted(params.items()))]
+            self.tuned[kind] = Tuned(params, rmse, _build(kind, params, self.seed).fit(X, y))
+        if "hyb" in self.names:
+            hyb = (cv_predictions["svr"] + cv_predictions["rf"]) / 2
+            self.tuned["hyb"] = Tuned({"mean_of": ["svr", "rf"]}, _rmse(hyb, y))
+        return self
+
+    def predict(self, X: np.ndarray, names=None) -> dict[str, np.ndarray]:
+        """Predictions of `names` (default: every requested predictor); HYB reuses the SVR and RF ones."""
+        names = self.names if names is None else names
+        base_needed = {"svr", "rf"} if "hyb" in names else set(names)
+        base = {kind: self.tuned[kind].estimator.predict(X) for kind in self._base() if kind in base_needed}
+        if "hyb" in names:
+            base["hyb"] = (base["svr"] + base["rf"]) / 2
+        return {name: base[name] for name in names}
+
+    @classmethod
+    def from_settings(cls, names, settings: dict[str, dict[str, Any]], X: np.ndarray, y: np.ndarray, seed: int = 0) -> "Predictors":
+        """Predictors fitted with given settings, no tuning (for repeated-split quality studies)."""
+        predictors = cls(names, seed=seed)
+        for kind in predictors._base():
+            predictors.tuned[kind] = Tuned(settings[kind], math.nan, _build(kind, settings[kind], seed).fit(X, y))
+        return predictors
