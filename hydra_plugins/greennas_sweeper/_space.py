@@ -16,9 +16,10 @@ def _dimension(override: Override, interval_points: int) -> Dimension:
         values = interval_values(key, sweep.start, sweep.end, interval_points, "log" in tags, "int" in tags)
         strings = [str(v) for v in values]
     else:
-        values, strings = list(override.sweep_iterator()), list(override.sweep_string_iterator())
+        values = list(override.sweep_iterator())
         if not values:
-            raise ConfigError(f"search space '{key}': the sweep '{override.get_value_element_as_str()}' has no values")
+            raise ConfigError(f"search space '{key}': the sweep {override.input_line!r} has no values")
+        strings = list(override.sweep_string_iterator())
     return Dimension(key, tuple(values), tuple(strings), override.get_key_element(), "log" in tags)
 
 

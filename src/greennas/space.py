@@ -114,7 +114,14 @@ class SearchSpace:
     # -- sampling and enumeration ---------------------------------------------------------------
     def sample(self, n: int, seed: int) -> list[tuple[int, ...]]:
         """`n` distinct configurations drawn uniformly, without ever listing the space."""
-        indices = random.Random(seed).sample(range(self.size), n)
+        rng = random.Random(seed)
+        if self.size < 2**62:
+            indices = rng.sample(range(self.size), n)
+        else:  # too large for range(); n is a vanishing share of it, so rejection is immediate
+            drawn: dict[int, None] = {}
+            while len(drawn) < n:
+                drawn.setdefault(rng.randrange(self.size))
+            indices = list(drawn)
         return [self.codes_of(i) for i in indices]
 
     def random_codes(self, count: int, rng: np.random.Generator) -> np.ndarray:
