@@ -14,7 +14,9 @@ FAST = ["hydra.sweeper.tuning_trials=4", "hydra.sweeper.cv_folds=3"]
 
 
 def multirun(sweep_dir, *overrides, check=True):
-    cmd = [sys.executable, str(APP), "-m", f"hydra.sweep.dir={sweep_dir}", *FAST, *overrides]
+    flags = [o for o in overrides if o.startswith("--")]  # argparse wants options before the overrides
+    cmd = [sys.executable, str(APP), *flags, "-m", f"hydra.sweep.dir={sweep_dir}", *FAST,
+           *(o for o in overrides if not o.startswith("--"))]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
     if check:
         assert proc.returncode == 0, proc.stderr[-3000:]

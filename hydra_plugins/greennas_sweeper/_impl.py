@@ -14,7 +14,7 @@ from omegaconf import DictConfig, OmegaConf
 from greennas import report, search
 from greennas.errors import ConfigError, SearchAborted
 from greennas.journal import Journal
-from greennas.trials import Trial
+from greennas.trials import Trial, rejudge
 
 from ._job import JournaledTask
 from ._space import parse_space
@@ -99,7 +99,7 @@ class GreenNASSweeperImpl(Sweeper):
             if differs:
                 raise ConfigError(f"hydra.sweeper.resume=true: the search in {self.sweep_dir} has a different "
                                   f"{' and '.join(differs)}; resume with the same settings or use another hydra.sweep.dir")
-            finished = journal.read()
+            finished = {job: rejudge(trial, self.metric) for job, trial in journal.read().items()}
             log.info("GreenNAS: resuming %s with %d finished jobs", self.sweep_dir, len(finished))
             return finished
         identity_file.parent.mkdir(parents=True, exist_ok=True)

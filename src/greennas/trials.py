@@ -75,3 +75,10 @@ def trial_from_return(job: int, params: dict[str, str], returned: Any, metric: s
     except TypeError as err:
         return Trial(status="invalid", error=str(err), **common)
     return Trial(status="completed" if math.isfinite(value) else "diverged", value=value, **common)
+
+
+def rejudge(trial: Trial, metric: str | None) -> Trial:
+    """A journaled trial judged again with `metric`, so a resume may name another key of a dict return."""
+    if trial.status == "failed" or trial.returned is None:
+        return trial
+    return trial_from_return(trial.job, trial.params, trial.returned, metric, trial.wall_s, trial.cpu_s)

@@ -1,5 +1,6 @@
 """A cheap analytic task for sweeper tests: a learnable function of the config, optimum known."""
 import math
+import time
 
 import hydra
 from omegaconf import DictConfig
@@ -14,6 +15,7 @@ def objective(cfg: DictConfig) -> float:
 
 @hydra.main(version_base="1.3", config_path=".", config_name="quadratic")
 def main(cfg: DictConfig) -> float:
+    time.sleep(cfg.sleep)
     value = objective(cfg)
     return {"loss": value, "other": -value} if cfg.as_dict else value
 
