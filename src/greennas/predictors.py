@@ -67,6 +67,32 @@ def _rmse(predicted: np.ndarray, y: np.ndarray) -> float:
     return float(np.sqrt(np.mean((predicted - y) ** 2)))
 
 
+class _ForestCV:
+    """Cross-validated predictions of the forests of the RF grid, each fold's forest grown once per max_features.
+
+    With one seed, sklearn's first k trees of a larger forest are the k-tree forest (its warm_start
+    guarantee), so a k-tree forest predicts the mean of the first k trees: trees are grown only up to
+    the largest n_estimators asked, and each tree predicts its fold's test rows once.
+    """
+
+    def __init__(self, X: np.ndarray, y: np.ndarray, cv: KFold, seed: int):
+        self.X, self.y, self.seed = X, y, seed
+        self.folds = list(cv.split(X))
+        self.grown: dict[int, list[tuple[RandomForestRegressor, list[np.ndarray]]]] = {}
+
+    def __call__(self, params: dict[str, Any]) -> np.ndarray:
+        n, features = params["n_estimators"], params["max_features"]
+        if features not in self.grown:
+            self.grown[features] = [(make_rf(n, features, self.seed).set_params(warm_start=True), []) for _ in self.folds]
+        predicted = np.empty(len(self.y))
+        for (train, test), (forest, trees) in zip(self.folds, self.grown[features]):
+            if n > len(trees):
+                forest.set_params(n_estimators=n).fit(self.X[train], self.y[train])
+                trees.extend(tree.predict(self.X[test]) for tree in forest.estimators_[len(trees):])
+            predicted[test] = np.sum(trees[:n], axis=0) / n
+        return predicted
+
+
 @dataclass
 class Tuned:
     """A predictor's tuned settings, its cross-validated RMSE and its fitted estimator."""
@@ -97,34 +123,46 @@ class Predictors:
         optuna.logging.set_verbosity(optuna.logging.WARNING)
         cv_predictions = {}
         for kind in self._base():
-            cache: dict[tuple, tuple[float, np.ndarray]] = {}
-
-            def objective(trial, kind=kind, cache=cache):
-                params = _suggest(kind, trial, X.shape[1])
-                key = tuple(sorted(params.items()))
-                if key not in cache:
-                    predicted = cross_val_predict(_build(kind, params, self.seed), X, y, cv=self._cv(len(y)))
-                    cache[key] = (_rmse(predicted, y), predicted)
-                return cache[key][0]
-
-            study = optuna.create_study(direction="minimize", sampler=optuna.samplers.TPESampler(seed=self.seed))
-            study.optimize(objective, n_trials=self.trials)
-            params = dict(study.best_params)
-            rmse, cv_predictions[kind] = cache[tuple(sorted(params.items()))]
+            params, rmse, cv_predictions[kind] = self._tune(kind, X, y)
             self.tuned[kind] = Tuned(params, rmse, _build(kind, params, self.seed).fit(X, y))
         if "hyb" in self.names:
-            hyb = (cv_predictions["svr"] + cv_predictions["rf"]) / 2
-            self.tuned["hyb"] = Tuned({"mean_of": ["svr", "rf"]}, _rmse(hyb, y))
+            self.tuned["hyb"] = Tuned({"mean_of": ["svr", "rf"]}, _rmse(self.combine(cv_predictions, ["hyb"])["hyb"], y))
         return self
+
+    def _tune(self, kind: str, X: np.ndarray, y: np.ndarray) -> tuple[dict[str, Any], float, np.ndarray]:
+        """The seeded TPE pick of `kind`'s settings, its cross-validated RMSE and predictions."""
+        cv = self._cv(len(y))
+        cv_predict = _ForestCV(X, y, cv, self.seed) if kind == "rf" else (
+            lambda params: cross_val_predict(_build(kind, params, self.seed), X, y, cv=cv))
+        scored: dict[tuple, tuple[float, np.ndarray]] = {}  # TPE often suggests the same settings again
+
+        def objective(trial):
+            params = _suggest(kind, trial, X.shape[1])
+            key = tuple(sorted(params.items()))
+            if key not in scored:
+                predicted = cv_predict(params)
+                scored[key] = (_rmse(predicted, y), predicted)
+            return scored[key][0]
+
+        study = optuna.create_study(direction="minimize", sampler=optuna.samplers.TPESampler(seed=self.seed))
+        study.optimize(objective, n_trials=self.trials)
+        params = dict(study.best_params)
+        return (params, *scored[tuple(sorted(params.items()))])
+
+    def base_estimators(self, names=None) -> dict[str, RegressorMixin]:
+        """The fitted base predictors (svr, rf) that `names` (default: every requested one) need."""
+        names = self.names if names is None else names
+        return {kind: self.tuned[kind].estimator for kind in self._base() if kind in names or "hyb" in names}
+
+    def combine(self, base: dict[str, np.ndarray], names=None) -> dict[str, np.ndarray]:
+        """The scores of `names` from the base predictors' ones: HYB is the mean of SVR and RF."""
+        names = self.names if names is None else names
+        scores = {**base, "hyb": (base["svr"] + base["rf"]) / 2} if "hyb" in names else base
+        return {name: scores[name] for name in names}
 
     def predict(self, X: np.ndarray, names=None) -> dict[str, np.ndarray]:
         """Predictions of `names` (default: every requested predictor); HYB reuses the SVR and RF ones."""
-        names = self.names if names is None else names
-        base_needed = {"svr", "rf"} if "hyb" in names else set(names)
-        base = {kind: self.tuned[kind].estimator.predict(X) for kind in self._base() if kind in base_needed}
-        if "hyb" in names:
-            base["hyb"] = (base["svr"] + base["rf"]) / 2
-        return {name: base[name] for name in names}
+        return self.combine({kind: est.predict(X) for kind, est in self.base_estimators(names).items()}, names)
 
     @classmethod
     def from_settings(cls, names, settings: dict[str, dict[str, Any]], X: np.ndarray, y: np.ndarray, seed: int = 0) -> "Predictors":

@@ -1,4 +1,4 @@
-"""Phase 3: rank the whole space by each predictor's score, in chunks of bounded memory.
+"""Phase 3: rank the whole space by each predictor's score: a forest from its leaf boxes, others in chunks.
 
 Where the space is too large to score exhaustively, the predictors' surface is searched instead: a
 large uniform sample, then a local search over neighbouring configurations from its best points
@@ -12,6 +12,7 @@ from typing import Callable
 
 import numpy as np
 
+from greennas import forest_grid
 from greennas.predictors import Predictors
 from greennas.space import SearchSpace
 
@@ -58,13 +59,29 @@ def rank(space: SearchSpace, predictors: Predictors, sign: float, keep: int, max
 
 
 def _exhaustive(space: SearchSpace, predictors: Predictors, sign: float, keep: int, chunk_size: int) -> dict[str, Ranking]:
-    best = {name: (np.empty((0, len(space.cards)), np.int64), np.empty(0)) for name in predictors.names}
-    for codes in space.chunks(chunk_size):
-        predictions = predictors.predict(space.encode(codes))
-        for name, predicted in predictions.items():
-            kept_codes, kept_scores = best[name]
-            best[name] = _best(np.vstack([kept_codes, codes]), np.concatenate([kept_scores, sign * predicted]), keep)
-    return {name: Ranking(codes, sign * scores) for name, (codes, scores) in best.items()}
+    base = {kind: _score_space(space, estimator, chunk_size) for kind, estimator in predictors.base_estimators().items()}
+    return {name: _top(space, scores, sign, keep) for name, scores in predictors.combine(base).items()}
+
+
+def _score_space(space: SearchSpace, estimator, chunk_size: int) -> np.ndarray:
+    """The estimator's prediction of every configuration, in index order: a forest from its leaf boxes,
+    any other estimator chunk by chunk."""
+    if forest_grid.supports(estimator):
+        return forest_grid.predict_grid(estimator, space).ravel()
+    scores = np.empty(space.size)
+    for start, codes in zip(range(0, space.size, chunk_size), space.chunks(chunk_size)):
+        scores[start:start + len(codes)] = estimator.predict(space.encode(codes))
+    return scores
+
+
+def _top(space: SearchSpace, scores: np.ndarray, sign: float, keep: int) -> Ranking:
+    """The `keep` lowest `sign * scores`, sorted, ties in index order (as `_best`); NaN last."""
+    signed = sign * scores
+    keep = min(keep, len(signed))
+    kth = np.partition(signed, keep - 1)[keep - 1]
+    candidates = np.flatnonzero(~(signed > kth))
+    best = candidates[np.argsort(signed[candidates], kind="stable")[:keep]]
+    return Ranking(np.column_stack(np.unravel_index(best, space.cards)), scores[best])
 
 
 def _surface(space: SearchSpace, score: Callable[[np.ndarray], np.ndarray], keep: int, n_random: int,
