@@ -28,7 +28,7 @@ def supports(estimator) -> bool:
 
 def feature_columns(space: SearchSpace) -> list[tuple[int, int]]:
     """The (dimension, column within that dimension's encoding) of each column of `space.encode`."""
-    return [(dim, local) for dim, table in enumerate(space._tables) for local in range(table.shape[1])]
+    return [(dim, local) for dim, table in enumerate(space.tables) for local in range(table.shape[1])]
 
 
 def predict_grid(forest: RandomForestRegressor, space: SearchSpace, max_floats: int = MAX_FLOATS) -> np.ndarray:
@@ -55,7 +55,7 @@ def _split_values(space: SearchSpace) -> np.ndarray:
     columns = feature_columns(space)
     values = np.full((len(columns), offsets[-1]), np.nan)
     for feature, (dim, local) in enumerate(columns):
-        values[feature, offsets[dim]:offsets[dim + 1]] = space._tables[dim][:, local]
+        values[feature, offsets[dim]:offsets[dim + 1]] = space.tables[dim][:, local]
     return values
 
 

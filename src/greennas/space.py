@@ -82,7 +82,7 @@ class SearchSpace:
         if self.size < 2:
             raise ConfigError("the search space has a single configuration: nothing to search")
         self._strides = tuple(math.prod(self.cards[i + 1:]) for i in range(len(self.cards)))
-        self._tables = self._encoding_tables()
+        self.tables = self._encoding_tables()  # per dimension: its values x its encoded columns
 
     @property
     def keys(self) -> list[str]:
@@ -187,7 +187,7 @@ class SearchSpace:
     def encode(self, codes: np.ndarray) -> np.ndarray:
         """The predictors' feature matrix (float32) of a code matrix."""
         codes = np.asarray(codes, dtype=np.int64).reshape(-1, len(self.dimensions))
-        return np.hstack([table[codes[:, i]] for i, table in enumerate(self._tables)])
+        return np.hstack([table[codes[:, i]] for i, table in enumerate(self.tables)])
 
     def describe(self) -> list[dict[str, Any]]:
         """A plain description of the space, for fingerprints and reports."""
