@@ -41,11 +41,19 @@ class ImageModel(L.LightningModule):
     def test_metrics(self, output: torch.Tensor, target: torch.Tensor) -> dict[str, torch.Tensor]:
         raise NotImplementedError
 
+    # The epoch's mean training loss is summed here and logged once per epoch: a per-step
+    # ``self.log(..., on_epoch=True)`` costs about 0.3 ms a step, a quarter of a small model's step.
+    def on_train_epoch_start(self) -> None:
+        self._loss_sum, self._loss_count = 0.0, 0
+
     def training_step(self, batch: tuple[torch.Tensor, torch.Tensor], batch_idx: int) -> torch.Tensor:
         x, y = batch
         loss = self.loss(self(x), y)
-        self.log("train/loss", loss, on_step=False, on_epoch=True, batch_size=len(x))
+        self._loss_sum, self._loss_count = self._loss_sum + loss.detach() * len(x), self._loss_count + len(x)
         return loss
+
+    def on_train_epoch_end(self) -> None:
+        self.log("train/loss", self._loss_sum / self._loss_count)
 
     def validation_step(self, batch: tuple[torch.Tensor, torch.Tensor], batch_idx: int) -> None:
         x, y = batch
