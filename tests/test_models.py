@@ -61,7 +61,7 @@ def test_example_figures_show_the_paper_rows_and_the_misclassified():
     images = torch.rand(12, 1, 8, 8)
     figure = DenoiseCNN([4], [3]).example_figure(images + 0.1, images)
     assert len(figure.axes) == 4 * 8
-    assert [ax.get_ylabel() for ax in figure.axes[::8]] == ["clean", "noisy", "reconstructed", "difference"]
+    assert [ax.get_ylabel() for ax in figure.axes[::8]] == ["clean", "noisy", "reconstructed", "|difference|"]
 
     classifier = MLPClassifier((1, 8, 8), [16], ["relu"])
     predicted = classifier(images).argmax(1)

@@ -143,4 +143,5 @@ def test_train_py_prints_the_metric_and_leaves_tensorboard_logs(tmp_path):
     events.Reload()
     assert {"train/loss", "val/loss", "test/mse"} <= set(events.Tags()["scalars"])
     assert events.Tags()["images"] == ["test/examples"]
+    assert "_hparams_/session_start_info" in events.PluginTagToContent("hparams")  # the HParams tab
     assert events.Scalars("test/mse")[-1].value == pytest.approx(float(line.group(1)), rel=1e-3)

@@ -102,7 +102,7 @@ class DenoiseCNN(ImageModel):
         """Rows clean / noisy / reconstructed / difference of the first ``count`` images (paper Fig. 11)."""
         noisy, clean = noisy[:count], clean[:count]
         restored = self(noisy.to(self.device)).cpu()
-        rows = {"clean": clean, "noisy": noisy, "reconstructed": restored, "difference": restored - clean}
+        rows = {"clean": clean, "noisy": noisy, "reconstructed": restored, "|difference|": (restored - clean).abs()}
         return _image_grid(rows)
 
 
@@ -158,7 +158,7 @@ class MLPClassifier(ImageModel):
 
 def _image_grid(rows: dict[str, torch.Tensor], titles: Sequence[str] = (), heading: str = ""):
     """A matplotlib figure (no pyplot, so no GUI backend) with one row of grey images per entry of
-    ``rows``; ``titles`` label the images of the first row."""
+    ``rows``, all on the same [0, 1] scale; ``titles`` label the images of the first row."""
     from matplotlib.figure import Figure
 
     columns = max(1, *(len(images) for images in rows.values()))
@@ -170,7 +170,7 @@ def _image_grid(rows: dict[str, torch.Tensor], titles: Sequence[str] = (), headi
             ax.set_xticks([])
             ax.set_yticks([])
         for image, ax in zip(images, row_axes):
-            ax.imshow(image.squeeze(0).numpy(), cmap="gray")
+            ax.imshow(image.squeeze(0).numpy(), cmap="gray", vmin=0, vmax=1)
     for title, ax in zip(titles, axes[0]):
         ax.set_title(title, fontsize=7)
     figure.suptitle(heading, fontsize=9)
