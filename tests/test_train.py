@@ -145,3 +145,10 @@ def test_train_py_prints_the_metric_and_leaves_tensorboard_logs(tmp_path):
     assert events.Tags()["images"] == ["test/examples"]
     assert "_hparams_/session_start_info" in events.PluginTagToContent("hparams")  # the HParams tab
     assert events.Scalars("test/mse")[-1].value == pytest.approx(float(line.group(1)), rel=1e-3)
+
+
+def test_an_unknown_metric_name_fails_listing_the_logged_ones():
+    trainer = type("Trainer", (), {"callback_metrics": {"test/mse": torch.tensor(0.5), "val/loss": torch.tensor(1.0)}})
+    assert task.test_metric(trainer, "test/mse") == 0.5
+    with pytest.raises(ValueError, match=r"model.metric='test/acc' was not logged; the model logs \['test/mse'\]"):
+        task.test_metric(trainer, "test/acc")

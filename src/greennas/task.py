@@ -40,41 +40,6 @@ def train(cfg: DictConfig, output_dir: str | Path | None = None) -> float:
     return test_metric(trainer, cfg.model.metric)
 
 
-class TestSummary(Callback):
-    """At the end of testing, logs the run's hyperparameters with its test metric (TensorBoard's
-    HParams tab compares runs by them) and the model's figure of test examples."""
-
-    def __init__(self, params: dict[str, object], metric: str) -> None:
-        self.params, self.metric = params, metric
-
-    def on_test_end(self, trainer: L.Trainer, pl_module: ImageModel) -> None:
-        step = trainer.global_step
-        trainer.logger.log_hyperparams(self.params, {self.metric: test_metric(trainer, self.metric)}, step=step)
-        figure = pl_module.example_figure(*trainer.datamodule.test_set.tensors)
-        trainer.logger.experiment.add_figure("test/examples", figure, step)
-
-
-def build_trainer(cfg: DictConfig, output_dir: Path) -> L.Trainer:
-    """A quiet Trainer with early stopping (patience, non-finite val/loss), best-val checkpointing,
-    TensorBoard logging to ``<output_dir>/tensorboard`` and the test summary."""
-    _quiet_lightning()
-    return L.Trainer(
-        max_epochs=cfg.trainer.max_epochs,
-        accelerator=cfg.trainer.accelerator,
-        devices=cfg.trainer.devices,
-        logger=TensorBoardLogger(output_dir, name="tensorboard", version="", default_hp_metric=False),
-        callbacks=[
-            EarlyStopping(monitor="val/loss", patience=cfg.trainer.patience, check_finite=True),
-            ModelCheckpoint(output_dir / "checkpoints", monitor="val/loss", save_weights_only=True),
-            TestSummary(flat_params(cfg), cfg.model.metric),
-        ],
-        default_root_dir=output_dir,
-        enable_progress_bar=False,
-        enable_model_summary=False,
-        num_sanity_val_steps=0,
-    )
-
-
 def check_task(cfg: DictConfig) -> None:
     """Refuse data prepared for another task than the model's, naming both settings."""
     if cfg.data.task != cfg.model.task:
@@ -103,11 +68,46 @@ def build_model(cfg: DictConfig, image_shape: tuple[int, ...]) -> ImageModel:
     raise ValueError(f"model.name={spec.name!r} is not one of ('denoise_cnn', 'mlp')")
 
 
+def build_trainer(cfg: DictConfig, output_dir: Path) -> L.Trainer:
+    """A quiet Trainer with early stopping (patience, non-finite val/loss), best-val checkpointing,
+    TensorBoard logging to ``<output_dir>/tensorboard`` and the test summary."""
+    _quiet_lightning()
+    return L.Trainer(
+        max_epochs=cfg.trainer.max_epochs,
+        accelerator=cfg.trainer.accelerator,
+        devices=cfg.trainer.devices,
+        logger=TensorBoardLogger(output_dir, name="tensorboard", version="", default_hp_metric=False),
+        callbacks=[
+            EarlyStopping(monitor="val/loss", patience=cfg.trainer.patience, check_finite=True),
+            ModelCheckpoint(output_dir / "checkpoints", monitor="val/loss", save_weights_only=True),
+            RunSummary(flat_params(cfg), cfg.model.metric),
+        ],
+        default_root_dir=output_dir,
+        enable_progress_bar=False,
+        enable_model_summary=False,
+        num_sanity_val_steps=0,
+    )
+
+
+class RunSummary(Callback):
+    """At the end of testing, logs the run's hyperparameters with its test metric (TensorBoard's
+    HParams tab compares runs by them) and the model's figure of test examples."""
+
+    def __init__(self, params: dict[str, object], metric: str) -> None:
+        self.params, self.metric = params, metric
+
+    def on_test_end(self, trainer: L.Trainer, pl_module: ImageModel) -> None:
+        step = trainer.global_step
+        trainer.logger.log_hyperparams(self.params, {self.metric: test_metric(trainer, self.metric)}, step=step)
+        figure = pl_module.example_figure(*trainer.datamodule.test_set.tensors)
+        trainer.logger.experiment.add_figure("test/examples", figure, step)
+
+
 def test_metric(trainer: L.Trainer, name: str) -> float:
     """The logged test metric ``name`` as a float; an unknown name fails listing the logged ones."""
     if name not in trainer.callback_metrics:
         logged = sorted(key for key in trainer.callback_metrics if key.startswith("test/"))
-        raise KeyError(f"model.metric={name!r} was not logged; the model logs {logged}")
+        raise ValueError(f"model.metric={name!r} was not logged; the model logs {logged}")
     return float(trainer.callback_metrics[name])
 
 
