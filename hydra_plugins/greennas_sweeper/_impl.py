@@ -27,9 +27,11 @@ class GreenNASError(CompactHydraException):
 
 
 class GreenNASSweeperImpl(Sweeper):
-    def __init__(self, params: Any, interval_points: int, metric: Optional[str], resume: bool, **settings: Any):
+    def __init__(self, params: Any, interval_points: int, metric: Optional[str], resume: bool, country_iso_code: str,
+                 **settings: Any):
         self.params = OmegaConf.to_container(params) if isinstance(params, DictConfig) else dict(params or {})
         self.interval_points, self.metric, self.resume = interval_points, metric, resume
+        self.country_iso_code = country_iso_code
         settings["predictors"] = list(settings["predictors"])
         self.settings = search.Settings(**settings)
 
@@ -54,7 +56,7 @@ class GreenNASSweeperImpl(Sweeper):
 
         launcher = Plugins.instance().instantiate_launcher(
             hydra_context=self.hydra_context,
-            task_function=JournaledTask(self.task_function, str(journal.path), space.keys, self.metric),
+            task_function=JournaledTask(self.task_function, str(journal.path), space.keys, self.metric, self.country_iso_code),
             config=self.config,
         )
 

@@ -1,12 +1,13 @@
-"""The task function as launched: times the job and journals its record the moment it ends."""
-import time
+"""The task function as launched: measures the job (time, energy) and journals its record the moment it ends."""
 import traceback
+from pathlib import Path
 from typing import Any, Optional, Sequence
 
 from hydra.core.hydra_config import HydraConfig
 from hydra.types import TaskFunction
 from omegaconf import DictConfig
 
+from greennas import energy
 from greennas.journal import Journal
 from greennas.trials import Trial, trial_from_return
 
@@ -14,23 +15,32 @@ from greennas.trials import Trial, trial_from_return
 class JournaledTask:
     """Picklable wrapper, so it runs wherever the launcher runs jobs (local, joblib, SLURM, Ray)."""
 
-    def __init__(self, task_function: TaskFunction, journal: str, keys: Sequence[str], metric: Optional[str]):
+    def __init__(self, task_function: TaskFunction, journal: str, keys: Sequence[str], metric: Optional[str],
+                 country_iso_code: str = "FRA"):
         self.task_function, self.journal, self.keys, self.metric = task_function, journal, list(keys), metric
+        self.country_iso_code = country_iso_code
 
     def _params(self) -> dict:
         pairs = (o.split("=", 1) for o in HydraConfig.get().overrides.task if "=" in o)
         return {key.lstrip("+~"): value for key, value in pairs if key.lstrip("+~") in self.keys}
 
+    def _record(self, trial: Trial, meter: energy.Meter) -> None:
+        """The job's energy first, then its trial: a journaled job always has its energy line."""
+        figures = {k: v for k, v in meter.record.items() if k not in ("wall_s", "cpu_s")}
+        energy.EnergyLog(Path(self.journal).parent / energy.FILE).append(trial.job, figures)
+        Journal(self.journal).append(trial)
+
     def __call__(self, cfg: DictConfig) -> Any:
         job, params = HydraConfig.get().job.num, self._params()
-        wall, cpu = time.perf_counter(), time.process_time()
+        meter = energy.Meter(self.country_iso_code)
         try:
-            returned = self.task_function(cfg)
+            with meter:
+                returned = self.task_function(cfg)
         except BaseException as err:
             error = "".join(traceback.format_exception_only(type(err), err)).strip()
-            Journal(self.journal).append(Trial(job, params, "failed", error=error, wall_s=time.perf_counter() - wall,
-                                               cpu_s=time.process_time() - cpu))
+            self._record(Trial(job, params, "failed", error=error, wall_s=meter.record["wall_s"],
+                               cpu_s=meter.record["cpu_s"]), meter)
             raise
-        Journal(self.journal).append(trial_from_return(job, params, returned, self.metric,
-                                                       time.perf_counter() - wall, time.process_time() - cpu))
+        self._record(trial_from_return(job, params, returned, self.metric, meter.record["wall_s"],
+                                       meter.record["cpu_s"]), meter)
         return returned

@@ -32,6 +32,8 @@ class GreenNASSweeperConf:
     max_failure_rate: float = 0.25
     # Continue the search recorded in hydra.sweep.dir, skipping its finished jobs.
     resume: bool = False
+    # Country (ISO 3166 alpha-3) whose electricity mix turns each job's energy into CO2 (codecarbon, offline).
+    country_iso_code: str = "FRA"
 
 
 ConfigStore.instance().store(group="hydra/sweeper", name="greennas", node=GreenNASSweeperConf, provider="greennas")

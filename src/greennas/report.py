@@ -1,4 +1,5 @@
-"""What a search writes in its sweep dir: results YAML, trials and top-predicted tables, predictor settings."""
+"""What a search writes in its sweep dir: results YAML, trials and top-predicted tables, predictor settings,
+the compute it used, the paper's plots and the TensorBoard runs."""
 from __future__ import annotations
 
 import csv
@@ -8,6 +9,7 @@ from typing import Any
 
 import yaml
 
+from greennas import accounting, energy, plots, tensorboard_log
 from greennas.search import Result
 
 class _Dumper(yaml.SafeDumper):
@@ -36,7 +38,7 @@ def _pick(result: Result, codes: tuple[int, ...], predicted: float) -> dict[str,
             "actual": _number(trial.value) if trial else None, "status": trial.status if trial else "not run"}
 
 
-def results(result: Result) -> dict[str, Any]:
+def results(result: Result, accounts: dict[str, Any]) -> dict[str, Any]:
     """The content of optimization_results.yaml."""
     best, space = result.best, result.space
     trainings = {phase: sum(result.phase_of(j) == phase for j in result.trials) for phase in ("sample", "predicted")}
@@ -55,6 +57,7 @@ def results(result: Result) -> dict[str, Any]:
         predicted = {tuple(int(c) for c in row): p for row, p in zip(ranking.codes, ranking.predicted)}
         picks = [_pick(result, codes, predicted[codes]) for codes in result.picks[name]]
         out["predictors"][name] = {**(picks[0] if picks else {}), "picks": picks}
+    out["compute"] = accounts
     return out
 
 
@@ -65,23 +68,30 @@ def _write_csv(path: Path, header: list[str], rows: list[list[Any]]) -> None:
         writer.writerows(rows)
 
 
+def _energy(sweep_dir: Path) -> dict[int, dict[str, Any]]:
+    return energy.EnergyLog(Path(sweep_dir) / DIR / energy.FILE).read()
+
+
 def write(result: Result, sweep_dir: Path, metric: str | None = None) -> None:
-    """Write optimization_results.yaml and the greennas/ tables of a finished search."""
+    """Write optimization_results.yaml, the greennas/ tables, plots and TensorBoard runs of a finished search."""
     out_dir = Path(sweep_dir) / DIR
     out_dir.mkdir(parents=True, exist_ok=True)
-    (Path(sweep_dir) / "optimization_results.yaml").write_text(_yaml(results(result)))
+    records = _energy(sweep_dir)
+    jobs, accounts = accounting.jobs(result, records), accounting.compute(result, records)
+    (Path(sweep_dir) / "optimization_results.yaml").write_text(_yaml(results(result, accounts)))
 
     keys, names = result.space.keys, list(result.settings.predictors)
     rows = []
     for job, trial in sorted(result.trials.items()):
         predictions = result.predictions.get(job, {})
         rows.append([job, result.phase_of(job), *(trial.params[k] for k in keys), trial.value, trial.status,
-                     trial.wall_s, trial.cpu_s, *(predictions.get(n) for n in names), trial.error or ""])
-    _write_csv(out_dir / "trials.csv", ["job", "phase", *keys, "value", "status", "wall_s", "cpu_s",
-                                        *(f"pred_{n}" for n in names), "error"], rows)
+                     trial.wall_s, trial.cpu_s, jobs[job]["energy_kwh"], jobs[job]["co2_kg"],
+                     *(predictions.get(n) for n in names), trial.error or ""])
+    _write_csv(out_dir / "trials.csv", ["job", "phase", *keys, "value", "status", "wall_s", "cpu_s", "energy_kwh",
+                                        "co2_kg", *(f"pred_{n}" for n in names), "error"], rows)
 
     tuned = {name: {"settings": t.settings, "cv_rmse": float(t.cv_rmse), "cv_folds": result.settings.cv_folds}
-             for name, t in result.predictors.tuned.items() if name in names}
+             for name, t in result.predictors.tuned.items()}  # HYB's SVR and RF too: the quality study refits them
     (out_dir / "predictors.yaml").write_text(_yaml(
         {"metric": metric, "trained_on": sum(result.phase_of(j) == "sample" and t.usable for j, t in result.trials.items()),
          "features": result.space.feature_names, "predictors": tuned}))
@@ -95,11 +105,14 @@ def write(result: Result, sweep_dir: Path, metric: str | None = None) -> None:
             rows.append([name, rank, *result.space.params(codes).values(), float(predicted),
                          trial.value if trial else "", result.phase_of(trial.job) if trial else ""])
     _write_csv(out_dir / "top_predicted.csv", ["predictor", "rank", *keys, "predicted", "actual", "trained_in"], rows)
+    figures = plots.write(result, out_dir / "plots", metric)
+    tensorboard_log.write(result, sweep_dir, metric, jobs, accounts, figures)
 
 
 def summary(result: Result, sweep_dir: Path) -> str:
-    """The closing log lines: trainings used, share of the space, best found."""
-    info, best = results(result), result.best
+    """The closing log lines: trainings used, share of the space, best found, compute used and saved."""
+    accounts = accounting.compute(result, _energy(sweep_dir))
+    info, best = results(result, accounts), result.best
     trainings = info["trainings"]
     lines = [f"GreenNAS: {trainings['total']} trainings ({trainings['sample']} sampled + {trainings['predicted']} "
              f"predicted) of {result.space.size:,} configurations ({100 * info['share_of_space']:.3g}% of the space)"]
@@ -110,5 +123,6 @@ def summary(result: Result, sweep_dir: Path) -> str:
             actual = pick["actual"]
             lines.append(f"GreenNAS: {name} pick (job {pick['job']}): predicted {pick['predicted']:.6g}, actual "
                          + ("n/a" if actual is None or math.isnan(actual) else f"{actual:.6g}"))
-    lines.append(f"GreenNAS: results in {sweep_dir}")
+    lines += accounting.summary(accounts)
+    lines.append(f"GreenNAS: results in {sweep_dir}; plots in {DIR}/plots; `tensorboard --logdir {sweep_dir}`")
     return "\n".join(lines)
