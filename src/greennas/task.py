@@ -8,11 +8,12 @@ follows it through ``task: ${model.task}``, and an explicit mismatch is refused 
 from __future__ import annotations
 
 import logging
+import math
 import warnings
 from pathlib import Path
 
 import lightning as L
-from lightning.pytorch.callbacks import Callback, EarlyStopping, ModelCheckpoint
+from lightning.pytorch.callbacks import Callback, EarlyStopping
 from lightning.pytorch.loggers import TensorBoardLogger
 from omegaconf import DictConfig, OmegaConf
 
@@ -24,8 +25,8 @@ def train(cfg: DictConfig, output_dir: str | Path | None = None) -> float:
     """Fit the configured model, test its best-validation weights and return the test metric
     (``cfg.model.metric``) as a float: NaN only when no epoch had a finite validation loss.
 
-    TensorBoard logs go to ``<output_dir>/tensorboard``, the best weights to ``<output_dir>/checkpoints``;
-    ``output_dir`` defaults to Hydra's job directory, or the current directory outside Hydra.
+    TensorBoard logs go to ``<output_dir>/tensorboard``; ``output_dir`` defaults to Hydra's job
+    directory, or the current directory outside Hydra.
     """
     check_task(cfg)
     output_dir = _output_dir(output_dir)
@@ -36,7 +37,7 @@ def train(cfg: DictConfig, output_dir: str | Path | None = None) -> float:
 
     trainer = build_trainer(cfg, output_dir)
     trainer.fit(model, datamodule=data)
-    trainer.test(model, datamodule=data, ckpt_path="best", verbose=False)
+    trainer.test(model, datamodule=data, verbose=False)
     return test_metric(trainer, cfg.model.metric)
 
 
@@ -69,8 +70,8 @@ def build_model(cfg: DictConfig, image_shape: tuple[int, ...]) -> ImageModel:
 
 
 def build_trainer(cfg: DictConfig, output_dir: Path) -> L.Trainer:
-    """A quiet Trainer with early stopping (patience, non-finite val/loss), best-val checkpointing,
-    TensorBoard logging to ``<output_dir>/tensorboard`` and the test summary."""
+    """A quiet Trainer with early stopping (patience, non-finite val/loss), best-val weights restored
+    after fitting, TensorBoard logging to ``<output_dir>/tensorboard`` and the test summary."""
     _quiet_lightning()
     return L.Trainer(
         max_epochs=cfg.trainer.max_epochs,
@@ -79,14 +80,35 @@ def build_trainer(cfg: DictConfig, output_dir: Path) -> L.Trainer:
         logger=TensorBoardLogger(output_dir, name="tensorboard", version="", default_hp_metric=False),
         callbacks=[
             EarlyStopping(monitor="val/loss", patience=cfg.trainer.patience, check_finite=True),
-            ModelCheckpoint(output_dir / "checkpoints", monitor="val/loss", save_weights_only=True),
+            BestWeights("val/loss"),
             RunSummary(flat_params(cfg), cfg.model.metric),
         ],
         default_root_dir=output_dir,
+        enable_checkpointing=False,
         enable_progress_bar=False,
         enable_model_summary=False,
         num_sanity_val_steps=0,
     )
+
+
+class BestWeights(Callback):
+    """Keeps in memory the weights of the epoch with the lowest finite ``monitor`` and restores them
+    when fitting ends, so a run that diverges late is scored on its best epoch (and one that never
+    had a finite epoch on its last weights, giving NaN). ``ModelCheckpoint`` does this through the
+    disk at ~15% of a digits epoch; a sweep needs only the score, not the files."""
+
+    def __init__(self, monitor: str) -> None:
+        self.monitor, self.best, self.weights = monitor, math.inf, None
+
+    def on_validation_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        value = float(trainer.callback_metrics.get(self.monitor, math.nan))
+        if value < self.best:  # False for NaN
+            self.best = value
+            self.weights = {name: tensor.detach().clone() for name, tensor in pl_module.state_dict().items()}
+
+    def on_fit_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        if self.weights is not None:
+            pl_module.load_state_dict(self.weights)
 
 
 class RunSummary(Callback):
