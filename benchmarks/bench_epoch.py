@@ -8,7 +8,7 @@ right after each one, so the two alternate under the same machine load. The firs
 a warm-up and is not counted. On a shared machine, read the paired-median ratio and the minima
 (interference only adds time).
 
-    python benchmarks/bench_epoch.py [--epochs 6] [override ...]   # e.g. data.batch_size=128
+    python benchmarks/bench_epoch.py [--epochs 12] [override ...]   # e.g. trainer.threads=2
 """
 
 import argparse
@@ -66,6 +66,7 @@ def main() -> None:
     with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
         cfg = compose("train", overrides=overrides)
 
+    task.use_threads(cfg)
     data = task.build_data(cfg)
     model, plain_model = (task.build_model(cfg, data.image_shape) for _ in range(2))
     interleave = Interleave(plain_model, data)

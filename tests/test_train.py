@@ -50,6 +50,17 @@ def test_every_data_and_model_option_composes_with_the_task_following_the_model(
 def test_every_trainer_option_composes(compose_config, trainer):
     cfg = compose_config([f"trainer={trainer}"])
     assert cfg.trainer.max_epochs >= 1 and cfg.trainer.patience >= 1
+    assert cfg.trainer.threads is None or cfg.trainer.threads >= 1
+
+
+def test_threads_setting_is_applied_and_checked(compose_config, monkeypatch):
+    calls = []
+    monkeypatch.setattr(torch, "set_num_threads", calls.append)
+    task.use_threads(compose_config(["trainer.threads=3"]))
+    task.use_threads(compose_config(["trainer.threads=null"]))
+    assert calls == [3]
+    with pytest.raises(ValueError, match="trainer.threads=0"):
+        task.use_threads(compose_config(["trainer.threads=0"]))
 
 
 @pytest.mark.parametrize("name", sorted(path.stem for path in CONF.glob("*.yaml")))

@@ -13,6 +13,7 @@ import warnings
 from pathlib import Path
 
 import lightning as L
+import torch
 from lightning.pytorch.callbacks import Callback, EarlyStopping
 from lightning.pytorch.loggers import TensorBoardLogger
 from omegaconf import DictConfig, OmegaConf
@@ -30,6 +31,7 @@ def train(cfg: DictConfig, output_dir: str | Path | None = None) -> float:
     """
     check_task(cfg)
     output_dir = _output_dir(output_dir)
+    use_threads(cfg)
     L.seed_everything(cfg.seed, verbose=False)
 
     data = build_data(cfg)
@@ -49,6 +51,15 @@ def check_task(cfg: DictConfig) -> None:
             " pick a model for that task (e.g. model=mlp for classify, model=denoise_cnn for denoise)"
             " and leave data.task to follow it"
         )
+
+
+def use_threads(cfg: DictConfig) -> None:
+    """Set torch's CPU threads to ``trainer.threads`` (null keeps torch's default)."""
+    threads = cfg.trainer.threads
+    if threads is not None:
+        if threads < 1:
+            raise ValueError(f"trainer.threads={threads} must be null (torch's default) or at least 1")
+        torch.set_num_threads(threads)
 
 
 def build_data(cfg: DictConfig) -> ImageDataModule:
