@@ -1,5 +1,6 @@
 """Compute accounting: totals equal the sums of the jobs' figures; jobs are metered in the real plugin."""
 import csv
+import json
 import math
 import subprocess
 import sys
@@ -9,7 +10,7 @@ import pytest
 import yaml
 
 from greennas import accounting
-from greennas.energy import EnergyLog, Meter
+from greennas.energy import Meter
 from greennas.search import Job, Result, Settings
 from greennas.space import Dimension, SearchSpace
 from greennas.trials import Trial
@@ -21,7 +22,7 @@ SPACE = SearchSpace([Dimension("x", tuple(range(10)), tuple(map(str, range(10)))
 def _result():
     """Jobs 0-3 sampled, 4-5 predicted; job 3 died without a record; fitting and scoring timed."""
     result = Result(SPACE, Settings(), jobs={}, trials={},
-                    phase_seconds={"fit": {"wall_s": 3.0, "cpu_s": 5.0}, "score": {"wall_s": 0.5, "cpu_s": 0.25}})
+                    phase_costs={"fit": {"wall_s": 3.0, "cpu_s": 5.0}, "score": {"wall_s": 0.5, "cpu_s": 0.25}})
     figures = {0: (10.0, 8.0), 1: (20.0, 16.0), 2: (30.0, 24.0), 3: (None, None), 4: (40.0, 30.0), 5: (50.0, 45.0)}
     for num, (wall, cpu) in figures.items():
         result.jobs[num] = Job(num, "sample" if num < 4 else "predicted", SPACE.codes_of(num))
@@ -80,7 +81,8 @@ def test_plugin_meters_every_job_and_reports_the_totals(tmp_path):
     assert proc.returncode == 0, proc.stderr[-3000:]
     with open(tmp_path / "greennas" / "trials.csv") as stream:
         trials = list(csv.DictReader(stream))
-    assert set(EnergyLog(tmp_path / "greennas" / "energy.jsonl").read()) == {int(t["job"]) for t in trials}
+    journal = [json.loads(line) for line in (tmp_path / "greennas" / "journal.jsonl").read_text().splitlines()]
+    assert sorted(r["job"] for r in journal if r["energy"]["energy_kwh"] > 0) == [int(t["job"]) for t in trials]
     compute = yaml.safe_load((tmp_path / "optimization_results.yaml").read_text())["compute"]
     for phase in ("sample", "predicted"):
         rows = [t for t in trials if t["phase"] == phase]

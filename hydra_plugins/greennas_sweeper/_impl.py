@@ -27,11 +27,9 @@ class GreenNASError(CompactHydraException):
 
 
 class GreenNASSweeperImpl(Sweeper):
-    def __init__(self, params: Any, interval_points: int, metric: Optional[str], resume: bool, country_iso_code: str,
-                 **settings: Any):
+    def __init__(self, params: Any, interval_points: int, metric: Optional[str], resume: bool, **settings: Any):
         self.params = OmegaConf.to_container(params) if isinstance(params, DictConfig) else dict(params or {})
         self.interval_points, self.metric, self.resume = interval_points, metric, resume
-        self.country_iso_code = country_iso_code
         settings["predictors"] = list(settings["predictors"])
         self.settings = search.Settings(**settings)
 
@@ -56,7 +54,8 @@ class GreenNASSweeperImpl(Sweeper):
 
         launcher = Plugins.instance().instantiate_launcher(
             hydra_context=self.hydra_context,
-            task_function=JournaledTask(self.task_function, str(journal.path), space.keys, self.metric, self.country_iso_code),
+            task_function=JournaledTask(self.task_function, str(journal.path), space.keys, self.metric,
+                                       self.settings.country_iso_code),
             config=self.config,
         )
 

@@ -1,6 +1,5 @@
 """The task function as launched: measures the job (time, energy) and journals its record the moment it ends."""
 import traceback
-from pathlib import Path
 from typing import Any, Optional, Sequence
 
 from hydra.core.hydra_config import HydraConfig
@@ -25,9 +24,8 @@ class JournaledTask:
         return {key.lstrip("+~"): value for key, value in pairs if key.lstrip("+~") in self.keys}
 
     def _record(self, trial: Trial, meter: energy.Meter) -> None:
-        """The job's energy first, then its trial: a journaled job always has its energy line."""
-        figures = {k: v for k, v in meter.record.items() if k not in ("wall_s", "cpu_s")}
-        energy.EnergyLog(Path(self.journal).parent / energy.FILE).append(trial.job, figures)
+        """Journal the job's trial with its energy figures, in one line."""
+        trial.energy = {k: v for k, v in meter.record.items() if k not in ("wall_s", "cpu_s")}
         Journal(self.journal).append(trial)
 
     def __call__(self, cfg: DictConfig) -> Any:

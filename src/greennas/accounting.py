@@ -64,8 +64,8 @@ def compute(result: Result, energy: dict[int, dict[str, Any]]) -> dict[str, Any]
     per_job = jobs(result, energy)
     phases = {}
     for phase in PHASES:
-        if phase in result.phase_seconds:
-            seconds = result.phase_seconds[phase]
+        if phase in result.phase_costs:
+            seconds = result.phase_costs[phase]
             phases[phase] = {figure: seconds.get(figure) for figure in FIGURES}
         else:
             rows = [row for row in per_job.values() if row["phase"] == phase]

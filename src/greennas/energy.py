@@ -8,15 +8,9 @@ measurements.
 """
 from __future__ import annotations
 
-import json
 import logging
-import os
 import time
-from pathlib import Path
 from typing import Any
-
-#: The per-job energy records, one JSON line per job, beside the journal in the sweep dir's greennas/.
-FILE = "energy.jsonl"
 
 
 class Meter:
@@ -60,29 +54,3 @@ class Meter:
         if self.error:
             self.record["energy_error"] = self.error
 
-
-class EnergyLog:
-    """Append-only JSON lines {job, energy_kwh, co2_kg, hardware, ...}, written as each job ends."""
-
-    def __init__(self, path: str | Path):
-        self.path = Path(path)
-
-    def append(self, job: int, record: dict[str, Any]) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self.path.open("a") as stream:
-            stream.write(json.dumps({"job": job, **record}) + "\n")
-            stream.flush()
-            os.fsync(stream.fileno())
-
-    def read(self) -> dict[int, dict[str, Any]]:
-        """Each job's record (a later line for the same job wins, as a resumed job is measured again)."""
-        if not self.path.exists():
-            return {}
-        records = {}
-        for line in self.path.read_text().splitlines():
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError:  # a line cut short by a kill
-                continue
-            records[record["job"]] = record
-        return records

@@ -18,7 +18,7 @@ from sklearn.model_selection import KFold
 from sklearn.tree import plot_tree
 
 from greennas.quality import refit
-from greennas.search import PREDICTED, SAMPLE, Result, _training_data
+from greennas.search import PREDICTED, SAMPLE, Result, training_data
 from greennas.space import SearchSpace
 
 COLORS = {"svr": "tab:blue", "rf": "tab:green", "hyb": "tab:orange"}
@@ -64,7 +64,7 @@ def top_distribution(result: Result, name: str) -> Figure:
 def cross_validated(result: Result) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """The sample's metric and each predictor's k-fold predictions of it, each fold refitted with the
     tuned settings on the others (the folds of the tuning: same k, same seed)."""
-    X, y = _training_data(result)
+    X, y = training_data(result)
     settings, names = result.settings, list(result.settings.predictors)
     tuned = {kind: t.settings for kind, t in result.predictors.tuned.items() if kind != "hyb"}
     predict = refit(names, tuned, X, y, settings.seed)

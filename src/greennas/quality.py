@@ -25,7 +25,7 @@ from scipy import stats
 from sklearn.model_selection import ShuffleSplit
 
 from greennas.predictors import Predictors
-from greennas.search import SAMPLE, Job, Result, Settings, _training_data
+from greennas.search import SAMPLE, Job, Result, Settings, training_data
 from greennas.space import Dimension, SearchSpace
 from greennas.trials import Trial
 
@@ -112,7 +112,7 @@ def study(y: np.ndarray, splits: Iterable[tuple[np.ndarray, np.ndarray]], predic
 def run(sweep_dir: Path, splits: int = 1000, test_size: float = 0.2, seed: int = 0, n_jobs: int = -1) -> dict[str, Any]:
     """The study on `sweep_dir`, written to greennas/quality.yaml and returned."""
     result, predictors = load(sweep_dir)
-    X, y = _training_data(result)
+    X, y = training_data(result)
     names = list(predictors["predictors"])
     settings = {name: tuned["settings"] for name, tuned in predictors["predictors"].items()}
     start = time.perf_counter()

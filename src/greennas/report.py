@@ -9,7 +9,7 @@ from typing import Any
 
 import yaml
 
-from greennas import accounting, energy, plots, tensorboard_log
+from greennas import accounting, plots, tensorboard_log
 from greennas.search import Result
 
 class _Dumper(yaml.SafeDumper):
@@ -68,15 +68,16 @@ def _write_csv(path: Path, header: list[str], rows: list[list[Any]]) -> None:
         writer.writerows(rows)
 
 
-def _energy(sweep_dir: Path) -> dict[int, dict[str, Any]]:
-    return energy.EnergyLog(Path(sweep_dir) / DIR / energy.FILE).read()
+def _energy(result: Result) -> dict[int, dict[str, Any]]:
+    """Each job's energy figures, as its job journaled them."""
+    return {job: trial.energy or {} for job, trial in result.trials.items()}
 
 
 def write(result: Result, sweep_dir: Path, metric: str | None = None) -> None:
     """Write optimization_results.yaml, the greennas/ tables, plots and TensorBoard runs of a finished search."""
     out_dir = Path(sweep_dir) / DIR
     out_dir.mkdir(parents=True, exist_ok=True)
-    records = _energy(sweep_dir)
+    records = _energy(result)
     jobs, accounts = accounting.jobs(result, records), accounting.compute(result, records)
     (Path(sweep_dir) / "optimization_results.yaml").write_text(_yaml(results(result, accounts)))
 
@@ -111,7 +112,7 @@ def write(result: Result, sweep_dir: Path, metric: str | None = None) -> None:
 
 def summary(result: Result, sweep_dir: Path) -> str:
     """The closing log lines: trainings used, share of the space, best found, compute used and saved."""
-    accounts = accounting.compute(result, _energy(sweep_dir))
+    accounts = accounting.compute(result, _energy(result))
     info, best = results(result, accounts), result.best
     trainings = info["trainings"]
     lines = [f"GreenNAS: {trainings['total']} trainings ({trainings['sample']} sampled + {trainings['predicted']} "

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import logging
 import math
-import time
 from dataclasses import dataclass, field
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
+from greennas.energy import Meter
 from greennas.errors import ConfigError, SearchAborted
 from greennas.predictors import Predictors, check_predictors
 from greennas.scoring import Scored, rank
@@ -39,6 +39,7 @@ class Settings:
     max_scored: int = 2_000_000
     max_failure_rate: float = 0.25
     top_k: int = 75
+    country_iso_code: str = "FRA"  # the electricity mix codecarbon turns energy into CO2 with
 
     def sample_size(self, space_size: int) -> int:
         """`n` as a count: an integer >= 2, or a fraction in (0, 1) of the space rounded up, at least 2."""
@@ -102,7 +103,7 @@ class Result:
     scored: Scored | None = None
     picks: dict[str, list[tuple[int, ...]]] = field(default_factory=dict)
     predictions: dict[int, dict[str, float]] = field(default_factory=dict)
-    phase_seconds: dict[str, dict[str, float]] = field(default_factory=dict)
+    phase_costs: dict[str, dict[str, Any]] = field(default_factory=dict)  # fit, score: time and energy
 
     @property
     def best(self) -> Trial | None:
@@ -113,17 +114,6 @@ class Result:
 
     def phase_of(self, job: int) -> str:
         return self.jobs[job].phase
-
-
-class _Clock:
-    """Wall and CPU seconds of a block of the search's own work (fitting, scoring)."""
-
-    def __enter__(self):
-        self.wall, self.cpu = time.perf_counter(), time.process_time()
-        return self
-
-    def __exit__(self, *exc):
-        self.seconds = {"wall_s": time.perf_counter() - self.wall, "cpu_s": time.process_time() - self.cpu}
 
 
 def _batches(jobs: list[Job], size: int | None) -> list[list[Job]]:
@@ -168,7 +158,7 @@ def _run_phase(jobs: list[Job], launch: Launch, result: Result, finished: dict[i
                  f"{best.value:.6g} (job {best.job})" if best else "none")
 
 
-def _training_data(result: Result) -> tuple[np.ndarray, np.ndarray]:
+def training_data(result: Result) -> tuple[np.ndarray, np.ndarray]:
     """Features and labels of the usable trainings; a diverged run counts as the worst value seen."""
     usable = [t for t in result.trials.values() if t.usable and result.phase_of(t.job) == SAMPLE]
     finite = [t.value for t in usable if t.status == "completed"]
@@ -191,18 +181,18 @@ def run(space: SearchSpace, settings: Settings, launch: Launch, finished: dict[i
     _run_phase(sample, launch, result, finished, planned=n)
 
     log.info("GreenNAS phase 2: tuning predictors %s (%d Optuna trials each)", list(settings.predictors), settings.tuning_trials)
-    with _Clock() as fit_clock:
-        X, y = _training_data(result)
+    with Meter(settings.country_iso_code) as fit_meter:
+        X, y = training_data(result)
         result.predictors = Predictors(settings.predictors, settings.tuning_trials, settings.cv_folds, settings.seed).fit(X, y)
-    result.phase_seconds["fit"] = fit_clock.seconds
+    result.phase_costs["fit"] = fit_meter.record
 
     trained = {job.codes for job in sample}
-    with _Clock() as score_clock:
+    with Meter(settings.country_iso_code) as score_meter:
         keep = max(settings.top_k, settings.m) + len(trained)
         result.scored = rank(space, result.predictors, settings.sign, keep, settings.max_scored, seed=settings.seed)
-    result.phase_seconds["score"] = score_clock.seconds
+    result.phase_costs["score"] = score_meter.record
     log.info("GreenNAS phase 3: scored %d configurations%s in %.1fs", result.scored.scored,
-             "" if result.scored.exhaustive else " (surface search)", score_clock.seconds["wall_s"])
+             "" if result.scored.exhaustive else " (surface search)", score_meter.record["wall_s"])
 
     for name, ranking in result.scored.rankings.items():
         fresh = [tuple(int(c) for c in row) for row in ranking.codes if tuple(row) not in trained]

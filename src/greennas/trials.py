@@ -21,6 +21,7 @@ class Trial:
     wall_s: float | None = None
     cpu_s: float | None = None
     returned: Any = field(default=None, repr=False)
+    energy: dict[str, Any] | None = None  # codecarbon's figures for the job (greennas.energy.Meter)
 
     @property
     def usable(self) -> bool:
@@ -81,4 +82,6 @@ def rejudge(trial: Trial, metric: str | None) -> Trial:
     """A journaled trial judged again with `metric`, so a resume may name another key of a dict return."""
     if trial.status == "failed" or trial.returned is None:
         return trial
-    return trial_from_return(trial.job, trial.params, trial.returned, metric, trial.wall_s, trial.cpu_s)
+    rejudged = trial_from_return(trial.job, trial.params, trial.returned, metric, trial.wall_s, trial.cpu_s)
+    rejudged.energy = trial.energy
+    return rejudged
