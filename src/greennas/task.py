@@ -92,7 +92,7 @@ def build_trainer(cfg: DictConfig, output_dir: Path) -> L.Trainer:
         callbacks=[
             EarlyStopping(monitor="val/loss", patience=cfg.trainer.patience, check_finite=True),
             BestWeights("val/loss"),
-            RunSummary(flat_params(cfg), cfg.model.metric),
+            RunSummary(flat_params(cfg) if cfg.trainer.log_hparams else None, cfg.model.metric),
         ],
         default_root_dir=output_dir,
         enable_checkpointing=False,
@@ -124,14 +124,16 @@ class BestWeights(Callback):
 
 class RunSummary(Callback):
     """At the end of testing, logs the run's hyperparameters with its test metric (TensorBoard's
-    HParams tab compares runs by them) and the model's figure of test examples."""
+    HParams tab compares runs by them; ``params=None`` leaves that to a sweeper) and the model's
+    figure of test examples."""
 
-    def __init__(self, params: dict[str, object], metric: str) -> None:
+    def __init__(self, params: dict[str, object] | None, metric: str) -> None:
         self.params, self.metric = params, metric
 
     def on_test_end(self, trainer: L.Trainer, pl_module: ImageModel) -> None:
         step = trainer.global_step
-        trainer.logger.log_hyperparams(self.params, {self.metric: test_metric(trainer, self.metric)}, step=step)
+        if self.params is not None:
+            trainer.logger.log_hyperparams(self.params, {self.metric: test_metric(trainer, self.metric)}, step=step)
         figure = pl_module.example_figure(*trainer.datamodule.test_set.tensors)
         trainer.logger.experiment.add_figure("test/examples", figure, step)
 
