@@ -1,6 +1,7 @@
 """The FCNet section of benchmarks/RESULTS.md and the regret plot, from compare.py's raw runs."""
 from __future__ import annotations
 
+import csv
 import json
 import os
 from pathlib import Path
@@ -70,6 +71,26 @@ def _aims(runs, datasets, budgets, seeds) -> list[str]:
     return lines
 
 
+def _costs(runs, datasets, budgets, seeds, methods) -> list[str]:
+    """Side by side, over every data set and seed of a budget: what each search costs outside its lookups."""
+    lines = ["| n | method | runs | wall outside lookups, s | process CPU, s (runs) | GreenNAS fit wall / CPU, s "
+             "| GreenNAS scoring wall, s |", "|---|---|---|---|---|---|---|"]
+    for n in budgets:
+        for method in methods:
+            found = [r for d in datasets for s in range(seeds) if (r := runs.get((method, d, n, s)))]
+            if not found:
+                continue
+            cpu = [r["cpu_s"] for r in found if "cpu_s" in r]
+            fit = score = "–"
+            if method == "greennas":
+                phases = [r["result"]["compute"]["phases"] for r in found]
+                fit = f"{_mid([p['fit']['wall_s'] for p in phases])} / {_mid([p['fit']['cpu_s'] for p in phases])}"
+                score = _mid([p["score"]["wall_s"] for p in phases])
+            lines.append(f"| {n} | {method} | {len(found)} | {_mid([r['outside_s'] for r in found])} "
+                         f"| {_mid(cpu)} ({len(cpu)}) | {fit} | {score} |")
+    return lines
+
+
 def _robustness(runs, datasets, n, draws) -> list[str]:
     lines = [f"GreenNAS at n = {n}, m = 1, over seeds 0..{draws - 1} (each a new initial sample): truth of the "
              "HYB pick (the paper's 0.0223 ± 0.0016 study) and of the best trained configuration.", "",
@@ -95,11 +116,14 @@ def plot(runs, path: Path, datasets, budgets, seeds, methods) -> None:
             if method not in methods or pick not in ("best", "hyb"):
                 continue
             q = np.array([_q([r["regret"] for r in _picks(runs, method, pick, d, n, seeds)]) for n in budgets])
+            if np.isnan(q).all():  # no runs yet (a partial or single-table run)
+                continue
             q = np.maximum(q, floor)
             line, = ax.plot(budgets, q[:, 0], "o--" if pick == "hyb" else "o-", label=label)
             ax.fill_between(budgets, q[:, 1], q[:, 2], color=line.get_color(), alpha=0.15)
         ax.set(title=f"FCNet {d}", xlabel="budget n (+ GreenNAS's picks, for all)", xticks=budgets)
-        ax.set_yscale("log")
+        if ax.lines:
+            ax.set_yscale("log")
     axes[0][0].set_ylabel("regret of the returned config (median, IQR)")
     axes[0][0].legend(fontsize=8)
     fig.tight_layout()
@@ -107,8 +131,26 @@ def plot(runs, path: Path, datasets, budgets, seeds, methods) -> None:
     plt.close(fig)
 
 
+CSV = "runs.csv"
+CSV_FIELDS = ("method", "dataset", "n", "seed", "obs_seed", "trainings", "wall_s", "cpu_s", "outside_s", "pick",
+              "truth", "regret", "top_pct")
+
+
+def summary_csv(runs: dict, path: Path) -> None:
+    """Every run's figures, one row per (run, pick): the raw JSONs in results/runs/ are not committed."""
+    with path.open("w", newline="") as f:
+        out = csv.writer(f)
+        out.writerow(CSV_FIELDS)
+        for key in sorted(runs):
+            r = runs[key]
+            for pick, p in r["picks"].items():
+                row = {**r, "cpu_s": r.get("cpu_s", ""), "pick": pick, **p}
+                out.writerow([f"{v:.6g}" if isinstance(v, float) else v for v in (row[k] for k in CSV_FIELDS)])
+
+
 def write(results: Path, out: Path, datasets, budgets, seeds, methods, robust_n, draws) -> None:
     runs = _load(results)
+    summary_csv(runs, results / CSV)
     plot(runs, results / PLOT, datasets, budgets, seeds, methods)
     plot_link = os.path.relpath(results / PLOT, out.resolve().parent)
     lines = [BEGIN, "## FCNet tabular benchmarks (Klein & Hutter 2019)", "",
@@ -129,6 +171,14 @@ def write(results: Path, out: Path, datasets, budgets, seeds, methods, robust_n,
         lines += [f"### {d}", "", *_table(runs, d, budgets, seeds, methods), ""]
     if {"greennas", "tpe", "random"} <= set(methods):
         lines += ["### Aims", "", *_aims(runs, datasets, budgets, seeds), ""]
+    lines += ["### Cost of each search outside its lookups", "",
+              "Median [IQR] over the 4 data sets x seeds of each budget. Wall = the `app.py -m` process's wall "
+              "time minus its lookups (Python and Hydra start-up, per-job launching, the method's own work, "
+              "GreenNAS's report and plots), inflated by whatever else the shared machine ran; process CPU = "
+              "user + system time of that process and its threads (lookups included, about 1-2 s of table "
+              "loading), recorded from the runs made after it was added to compare.py. GreenNAS fit = tuning and "
+              "fitting the predictors (its own accounting, `compute.phases.fit`); scoring = predicting the whole "
+              "table.", "", *_costs(runs, datasets, budgets, seeds, methods), ""]
     robust = _robustness(runs, datasets, robust_n, draws)
     if robust:
         lines += ["### Robustness to the initial sample", "", *robust, ""]
