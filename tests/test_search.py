@@ -5,21 +5,8 @@ import pytest
 
 from greennas.errors import ConfigError, SearchAborted
 from greennas.search import Settings, run
-from greennas.space import Dimension, SearchSpace
 from greennas.trials import Trial, trial_from_return
-
-
-def _dim(key, values):
-    return Dimension(key, tuple(values), tuple(map(str, values)))
-
-
-SPACE = SearchSpace([_dim("x", range(10)), _dim("y", range(10)), _dim("opt", ["a", "b", "c"]),
-                     _dim("lr", [0.001, 0.01, 0.1, 1.0])])
-
-
-def quadratic(v):
-    """Minimum 0 at x=7, y=2, opt=a, lr=0.1; the grid's values spread from 0 to about 100."""
-    return (v["x"] - 7) ** 2 + (v["y"] - 2) ** 2 + {"a": 0, "b": 3, "c": 6}[v["opt"]] + (math.log10(v["lr"]) + 1) ** 2
+from searched import SPACE, quadratic
 
 
 class Launcher:
