@@ -60,7 +60,9 @@ def test_multirun_trains_n_plus_picks_and_reports_consistently(tmp_path):
         top = list(csv.DictReader(stream))
     assert len(top) == 3 * 75 and top[0]["rank"] == "1"
     assert (tmp_path / "multirun.yaml").exists()
-    assert "GreenNAS: 4" in proc.stderr + proc.stdout  # the closing summary names the trainings used
+    log = proc.stderr + proc.stdout
+    assert "GreenNAS: 4" in log  # the closing summary names the trainings used
+    assert "sample 1/40 done" in log and "sample 40/40 done, predicted 1 done" in log  # progress per job
 
 
 def test_command_line_sweeps_win_and_joblib_launcher_runs_it(tmp_path):

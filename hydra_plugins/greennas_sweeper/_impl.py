@@ -55,6 +55,7 @@ class GreenNASSweeperImpl(Sweeper):
         launcher = Plugins.instance().instantiate_launcher(
             hydra_context=self.hydra_context,
             task_function=JournaledTask(self.task_function, str(journal.path), space.keys, self.metric,
+                                       self.settings.sample_size(space.size), self.settings.sign,
                                        self.settings.country_iso_code),
             config=self.config,
         )

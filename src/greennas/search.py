@@ -19,7 +19,7 @@ from greennas.errors import ConfigError, SearchAborted
 from greennas.predictors import Predictors, check_predictors
 from greennas.scoring import Scored, rank
 from greennas.space import SearchSpace
-from greennas.trials import Trial
+from greennas.trials import Trial, best_of
 
 log = logging.getLogger(__name__)
 
@@ -107,10 +107,7 @@ class Result:
 
     @property
     def best(self) -> Trial | None:
-        completed = [t for t in self.trials.values() if t.status == "completed"]
-        if not completed:
-            return None
-        return min(completed, key=lambda t: (self.settings.sign * t.value, t.job))
+        return best_of(self.trials.values(), self.settings.sign)
 
     def phase_of(self, job: int) -> str:
         return self.jobs[job].phase

@@ -36,6 +36,12 @@ class Trial:
         return cls(**{k: data.get(k) for k in cls.__dataclass_fields__})
 
 
+def best_of(trials, sign: float) -> Trial | None:
+    """The completed trial with the lowest `sign * value` (ties: the earlier job), or None."""
+    completed = [t for t in trials if t.status == "completed"]
+    return min(completed, key=lambda t: (sign * t.value, t.job)) if completed else None
+
+
 def _jsonable(value: Any) -> Any:
     """The task's return value as JSON can hold it (numbers, strings, lists, dicts), else its repr."""
     if value is None or isinstance(value, (str, bool)):
