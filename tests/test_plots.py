@@ -1,13 +1,16 @@
 """The paper's figures: produced as valid PNGs of sensible size, readable with many parameters."""
+from dataclasses import replace
+
 import numpy as np
 import pytest
 from PIL import Image
 
 from greennas import plots
 from greennas.scoring import Ranking, Scored
-from greennas.search import Result, Settings
+from greennas.search import Result, Settings, run
 from greennas.space import Dimension, SearchSpace
-from searched import shared_search
+from searched import SPACE, shared_search
+from searched import launch as searched_launch
 
 EXPECTED = {"top_svr", "top_rf", "top_hyb", "predicted_vs_actual", "picks", "rf_importances", "rf_tree"}
 
@@ -35,6 +38,18 @@ def test_sample_predictions_are_the_tuning_cross_validation(searched):
     _, result = searched
     y, predicted = plots.cross_validated(result)
     for name, values in predicted.items():
+        assert np.sqrt(np.mean((values - y) ** 2)) == pytest.approx(result.predictors.tuned[name].cv_rmse)
+
+
+def test_cross_validation_on_the_log_scale_is_reported_in_the_metric_units():
+    def shifted(jobs):  # positive: the quadratic plus one
+        return [replace(t, value=t.value + 1) if t.value is not None else t for t in searched_launch(jobs)]
+
+    result = run(SPACE, Settings(n=30, m=1, tuning_trials=4, cv_folds=3, max_failure_rate=0.5, target="log"), shifted)
+    assert result.predictors.scale == "log"
+    y, predicted = plots.cross_validated(result)
+    for name, values in predicted.items():
+        assert (values > 0).all()
         assert np.sqrt(np.mean((values - y) ** 2)) == pytest.approx(result.predictors.tuned[name].cv_rmse)
 
 

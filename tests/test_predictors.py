@@ -1,10 +1,10 @@
-"""The predictors: tuned settings from the paper's grids, HYB as the mean, deterministic tuning."""
+"""The predictors: tuned settings from the paper's grids, HYB as the mean, deterministic tuning, the target scale."""
 import numpy as np
 import pytest
 from sklearn.model_selection import KFold, cross_val_predict
 
 from greennas.errors import ConfigError
-from greennas.predictors import RF_GRID, SVR_GRID, Predictors, _ForestCV, check_predictors, make_rf
+from greennas.predictors import RF_GRID, SVR_GRID, Predictors, _ForestCV, check_predictors, make_rf, target_scale
 
 
 def data(n=30, features=6, seed=0):
@@ -60,3 +60,33 @@ def test_unknown_predictors_and_too_few_samples_are_refused():
         check_predictors(["svr", "knn"])
     with pytest.raises(ConfigError):
         Predictors(["rf"]).fit(*data(n=1))
+
+
+def test_auto_target_takes_the_log_of_a_positive_metric_spanning_orders_of_magnitude():
+    y = np.array([0.01, 0.02, 0.5])
+    assert target_scale("auto", y) == "raw" and target_scale("auto", np.append(y, 1.0)) == "log"
+    assert target_scale("auto", np.array([0.0, 5.0, 500.0])) == "raw"  # not all positive
+    assert target_scale("raw", np.append(y, 1.0)) == "raw" and target_scale("log", y) == "log"
+    with pytest.raises(ConfigError, match="target=log"):
+        target_scale("log", np.array([-1.0, 2.0]))
+    with pytest.raises(ConfigError, match="hydra.sweeper.target"):
+        Predictors(["rf"], target="sqrt")
+
+
+def test_log_scale_fits_the_log_and_predicts_in_the_metric_units():
+    """An MSE-like metric, mostly near 0.005 with a few diverged runs at 1: fitted on its log, reported in
+    its units (positive everywhere), HYB the geometric mean, cv_rmse the RMSE of those units."""
+    X, _ = data(n=40)
+    y = np.where(X[:, 0] > 0.8, 1.0, 0.005 * (1 + X[:, 1]))
+    predictors = Predictors(["svr", "rf", "hyb"], trials=4, folds=3, seed=0).fit(X, y)
+    assert predictors.scale == "log"
+    grid = np.random.default_rng(1).random((500, X.shape[1])).astype(np.float32) * 3 - 1  # beyond the sample too
+    forest = predictors.tuned["rf"].estimator.predict(grid)  # a forest's mean of leaf means: within its targets
+    assert np.log(y.min()) - 1e-9 <= forest.min() and forest.max() <= np.log(y.max()) + 1e-9 and forest.min() < -3
+    predicted = predictors.predict(grid)
+    assert all((p > 0).all() for p in predicted.values())
+    np.testing.assert_allclose(predicted["hyb"], np.sqrt(predicted["svr"] * predicted["rf"]), rtol=1e-9)
+    np.testing.assert_allclose(predicted["rf"], np.exp(predictors.tuned["rf"].estimator.predict(grid)), rtol=1e-12)
+    raw = Predictors(["svr", "rf", "hyb"], trials=4, folds=3, seed=0, target="raw").fit(X, y)
+    assert raw.scale == "raw"
+    np.testing.assert_allclose(raw.predict(X[:5])["rf"], raw.tuned["rf"].estimator.predict(X[:5]), rtol=1e-12)

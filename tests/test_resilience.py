@@ -109,6 +109,7 @@ def job_dirs(sweep_dir):
     (["hydra.sweeper.m=0"], "hydra.sweeper.m must be an integer >= 1"),
     (["hydra.sweeper.predictors=[svr,gp]"], "unknown ['gp']; allowed: ['svr', 'rf', 'hyb']"),
     (["hydra.sweeper.direction=up"], "hydra.sweeper.direction must be 'minimize' or 'maximize'"),
+    (["hydra.sweeper.target=sqrt"], "hydra.sweeper.target must be one of ['auto', 'raw', 'log']"),
     (["--config-name=quadratic_base"], "the search space is empty"),
     (["--config-name=quadratic_base", "x=choice(1)"], "single configuration"),
     (["nosuch=choice(1,2)"], "Could not override 'nosuch'"),

@@ -17,6 +17,8 @@ class GreenNASSweeperConf:
     predictors: List[str] = field(default_factory=lambda: ["svr", "rf", "hyb"])
     # Optuna trials tuning each predictor's own settings, scored by k-fold cross-validated RMSE.
     tuning_trials: int = 20
+    # What the predictors fit: raw, log, or auto (log when the sample's values are positive and span 100x or more).
+    target: str = "auto"
     cv_folds: int = 5
     direction: str = "minimize"
     # Key of the number to optimise when the task returns a dict.

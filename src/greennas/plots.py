@@ -67,7 +67,7 @@ def cross_validated(result: Result) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     X, y = training_data(result)
     settings, names = result.settings, list(result.settings.predictors)
     tuned = {kind: t.settings for kind, t in result.predictors.tuned.items() if kind != "hyb"}
-    predict = refit(names, tuned, X, y, settings.seed)
+    predict = refit(names, tuned, X, y, settings.seed, result.predictors.scale)
     predicted = {name: np.empty(len(y)) for name in names}
     for train, test in KFold(min(settings.cv_folds, len(y)), shuffle=True, random_state=settings.seed).split(X):
         for name, values in predict(train, test).items():

@@ -65,8 +65,10 @@ def load(sweep_dir: Path) -> tuple[Result, dict[str, Any]]:
     return result, yaml.safe_load((out / "predictors.yaml").read_text())
 
 
-def refit(names: Iterable[str], settings: dict[str, dict[str, Any]], X: np.ndarray, y: np.ndarray, seed: int) -> Predict:
-    """`predict(train, test)`: the predictors refitted with `settings` on rows `train`, predicting rows `test`.
+def refit(names: Iterable[str], settings: dict[str, dict[str, Any]], X: np.ndarray, y: np.ndarray, seed: int,
+          scale: str) -> Predict:
+    """`predict(train, test)`: the predictors refitted with `settings` on `scale` ('raw' or 'log') on rows
+    `train`, predicting rows `test`.
 
     Each forest grows its trees in one thread: on a few dozen rows threads cost more than they save, and
     the splits run in parallel processes instead.
@@ -74,7 +76,7 @@ def refit(names: Iterable[str], settings: dict[str, dict[str, Any]], X: np.ndarr
 
     def predict(train: np.ndarray, test: np.ndarray) -> dict[str, np.ndarray]:
         with parallel_config(backend="sequential"):
-            return Predictors.from_settings(names, settings, X[train], y[train], seed).predict(X[test])
+            return Predictors.from_settings(names, settings, X[train], y[train], seed, scale).predict(X[test])
 
     return predict
 
@@ -117,7 +119,7 @@ def run(sweep_dir: Path, splits: int = 1000, test_size: float = 0.2, seed: int =
     settings = {name: tuned["settings"] for name, tuned in predictors["predictors"].items()}
     start = time.perf_counter()
     split = ShuffleSplit(n_splits=splits, test_size=test_size, random_state=seed)
-    figures = study(y, split.split(X), refit(names, settings, X, y, seed), n_jobs)
+    figures = study(y, split.split(X), refit(names, settings, X, y, seed, predictors.get("scale", "raw")), n_jobs)
     out = {"sample": len(y), "splits": splits, "test_size": test_size, "seed": seed,
            "seconds": round(time.perf_counter() - start, 1), "predictors": figures}
     (Path(sweep_dir) / "greennas" / "quality.yaml").write_text(yaml.safe_dump(out, sort_keys=False))

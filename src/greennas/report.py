@@ -95,7 +95,8 @@ def write(result: Result, sweep_dir: Path, metric: str | None = None) -> None:
              for name, t in result.predictors.tuned.items()}  # HYB's SVR and RF too: the quality study refits them
     (out_dir / "predictors.yaml").write_text(_yaml(
         {"metric": metric, "trained_on": sum(result.phase_of(j) == "sample" and t.usable for j, t in result.trials.items()),
-         "features": result.space.feature_names, "predictors": tuned}))
+         "features": result.space.feature_names, "target": result.settings.target, "scale": result.predictors.scale,
+         "predictors": tuned}))
 
     trained = {result.jobs[j].codes: t for j, t in result.trials.items()}
     rows = []

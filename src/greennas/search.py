@@ -16,7 +16,7 @@ import numpy as np
 
 from greennas.energy import Meter
 from greennas.errors import ConfigError, SearchAborted
-from greennas.predictors import Predictors, check_predictors
+from greennas.predictors import Predictors, check_predictors, check_target
 from greennas.scoring import Scored, rank
 from greennas.space import SearchSpace
 from greennas.trials import Trial, best_of
@@ -32,6 +32,7 @@ class Settings:
     m: int = 1
     predictors: Sequence[str] = ("svr", "rf", "hyb")
     tuning_trials: int = 20
+    target: str = "auto"
     cv_folds: int = 5
     direction: str = "minimize"
     seed: int = 0
@@ -64,6 +65,7 @@ class Settings:
         if isinstance(self.m, bool) or not isinstance(self.m, int) or self.m < 1:
             raise ConfigError(f"hydra.sweeper.m must be an integer >= 1, got {self.m!r}")
         check_predictors(self.predictors)
+        check_target(self.target)
         if self.direction not in ("minimize", "maximize"):
             raise ConfigError(f"hydra.sweeper.direction must be 'minimize' or 'maximize', got {self.direction!r}")
         for name in ("tuning_trials", "cv_folds", "max_scored", "top_k"):
@@ -180,8 +182,11 @@ def run(space: SearchSpace, settings: Settings, launch: Launch, finished: dict[i
     log.info("GreenNAS phase 2: tuning predictors %s (%d Optuna trials each)", list(settings.predictors), settings.tuning_trials)
     with Meter(settings.country_iso_code) as fit_meter:
         X, y = training_data(result)
-        result.predictors = Predictors(settings.predictors, settings.tuning_trials, settings.cv_folds, settings.seed).fit(X, y)
+        result.predictors = Predictors(settings.predictors, settings.tuning_trials, settings.cv_folds, settings.seed,
+                                       settings.target).fit(X, y)
     result.phase_costs["fit"] = fit_meter.record
+    log.info("GreenNAS: predictors fitted on the metric's %s scale (hydra.sweeper.target=%s)",
+             result.predictors.scale, settings.target)
 
     trained = {job.codes for job in sample}
     with Meter(settings.country_iso_code) as score_meter:
