@@ -7,6 +7,9 @@ benchmarks/RESULTS.md and the plot. Run it with the side environment's python (o
 
     .venv-compare/bin/python benchmarks/fcnet/compare.py                # the comparison
     .venv-compare/bin/python benchmarks/fcnet/compare.py --robustness   # 100 draws at n=75, HYB
+
+`--target raw --results DIR` repeats GreenNAS as the paper has it (predictors fitted on the raw MSE),
+as in results/greennas_target_raw.csv (seeds and budgets as above, made with `--methods greennas`).
 """
 from __future__ import annotations
 
@@ -35,10 +38,10 @@ def stem(method: str, dataset: str, n: int, seed: int) -> str:
     return f"{method}-{dataset}-n{n}-s{seed}"
 
 
-def method_args(method: str, n: int, seed: int, trials: int | None) -> list[str]:
+def method_args(method: str, n: int, seed: int, trials: int | None, target: str) -> list[str]:
     if method == "greennas":
-        return ["hydra/sweeper=greennas", f"hydra.sweeper.n={n}", "hydra.sweeper.m=1",
-                f"hydra.sweeper.seed={seed}", "hydra.sweeper.direction=minimize"]
+        return ["hydra/sweeper=greennas", f"hydra.sweeper.n={n}", "hydra.sweeper.m=1", f"hydra.sweeper.seed={seed}",
+                "hydra.sweeper.direction=minimize", f"hydra.sweeper.target={target}"]
     # n_jobs=1: with the default 2, optuna 2.10's TPE asks twice before telling, often the same point.
     return ["hydra/sweeper=optuna", f"hydra/sweeper/sampler={method}",
             f"hydra.sweeper.sampler.seed={seed}", f"hydra.sweeper.n_trials={trials}",
@@ -53,7 +56,7 @@ def evaluate(dataset: str, params: dict) -> dict:
     return {"params": params, "truth": truth, "regret": truth - table.best, "top_pct": table.percentile(truth)}
 
 
-def run(results: Path, python: str, method: str, dataset: str, n: int, seed: int, trials: int | None) -> str:
+def run(results: Path, python: str, target: str, method: str, dataset: str, n: int, seed: int, trials: int | None) -> str:
     """One search as a subprocess; writes its JSON record and returns a progress line."""
     name = stem(method, dataset, n, seed)
     sweep_dir, log, times = (results / "sweeps" / name, results / "sweeps" / f"{name}.log",
@@ -62,7 +65,7 @@ def run(results: Path, python: str, method: str, dataset: str, n: int, seed: int
     times.unlink(missing_ok=True)
     sweep_dir.parent.mkdir(parents=True, exist_ok=True)
     cmd = [python, str(APP), "-m", f"dataset={dataset}", f"obs_seed={seed % 4}", *sweeps(dataset),
-           *method_args(method, n, seed, trials), f"hydra.sweep.dir={sweep_dir}"]
+           *method_args(method, n, seed, trials, target), f"hydra.sweep.dir={sweep_dir}"]
     start = time.perf_counter()
     with log.open("w") as out:
         proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT,
@@ -85,6 +88,7 @@ def run(results: Path, python: str, method: str, dataset: str, n: int, seed: int
     else:
         trainings = len(task_s)
     record = {"method": method, "dataset": dataset, "n": n, "seed": seed, "obs_seed": seed % 4, "trials": trials,
+              "target": target if method == "greennas" else None,
               "trainings": trainings, "task_calls": len(task_s), "wall_s": wall, "cpu_s": cpu, "task_s": sum(task_s),
               "outside_s": wall - sum(task_s), "picks": {k: evaluate(dataset, p) for k, p in picks.items()},
               "command": cmd[1:], "result": found}
@@ -103,11 +107,14 @@ def budget(results: Path, dataset: str, n: int, seed: int) -> int:
     return json.loads(path.read_text())["trainings"] if path.exists() else n
 
 
-def pending(results: Path, method: str, dataset: str, n: int, seed: int) -> tuple | None:
+def pending(results: Path, target: str, method: str, dataset: str, n: int, seed: int) -> tuple | None:
+    """The run still to do, or None: a record with the same budget (and GreenNAS target) is kept."""
     trials = None if method == "greennas" else budget(results, dataset, n, seed)
     path = results / "runs" / f"{stem(method, dataset, n, seed)}.json"
-    if path.exists() and json.loads(path.read_text())["trials"] == trials:
-        return None
+    if path.exists():
+        done = json.loads(path.read_text())
+        if done["trials"] == trials and done.get("target") == (target if method == "greennas" else None):
+            return None
     return method, dataset, n, seed, trials
 
 
@@ -122,6 +129,8 @@ def main() -> None:
                         help="instead: GreenNAS at --robust-n for seeds 0..DRAWS-1 (paper: 100 draws of 75)")
     parser.add_argument("--robust-n", type=int, default=75)
     parser.add_argument("--draws", type=int, default=100)
+    parser.add_argument("--target", default="auto", choices=["auto", "raw", "log"],
+                        help="GreenNAS's hydra.sweeper.target: what its predictors fit")
     parser.add_argument("--jobs", type=int, default=2, choices=[1, 2], help="searches run at once")
     parser.add_argument("--results", type=Path, default=HERE / "results", help="raw runs and the plot")
     parser.add_argument("--out", type=Path, default=HERE.parent / "RESULTS.md", help="gets an FCNet section")
@@ -141,9 +150,9 @@ def main() -> None:
     failed = 0
     with ThreadPoolExecutor(args.jobs) as pool:
         for phase in phases:
-            todo = [p for p in (pending(args.results, *spec) for spec in phase) if p]
+            todo = [p for p in (pending(args.results, args.target, *spec) for spec in phase) if p]
             print(f"{len(todo)} of {len(phase)} runs to do", flush=True)
-            for line in pool.map(lambda p: run(args.results, args.python, *p), todo):
+            for line in pool.map(lambda p: run(args.results, args.python, args.target, *p), todo):
                 failed += line.startswith("FAILED")
                 print(line, flush=True)
     # The report always covers every table's comparison: a --robustness run on one table must not shrink it.
