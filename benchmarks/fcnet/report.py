@@ -12,6 +12,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
+from greennas.predictors import target_scale  # noqa: E402
+from greennas.space import Dimension, SearchSpace  # noqa: E402
 from table import load  # noqa: E402
 
 PLOT = "regret_vs_budget.png"
@@ -102,6 +104,16 @@ def _costs(runs, datasets, budgets, seeds, methods) -> list[str]:
     return lines
 
 
+def _scale(run: dict) -> str:
+    """The scale GreenNAS's predictors fitted in a run: its sample redrawn (the plugin's space, in the table's
+    order) and looked up as the run observed it."""
+    table = load(run["dataset"])
+    space = SearchSpace([Dimension(f"hp.{k}", tuple(v), tuple(map(str, v))) for k, v in table.space.items()])
+    y = np.array([table.observed(dict(zip(table.space, space.values(c).values())), run["obs_seed"])
+                  for c in space.sample(run["n"], run["seed"])])
+    return target_scale(run.get("target") or "raw", y)
+
+
 def _target_scales(runs, results: Path, datasets, budgets, seeds) -> list[str]:
     """Median top % of GreenNAS's returned configuration and of each pick: raw target (the paper's) against this run's."""
     if not (results / RAW_TARGET).exists():
@@ -113,13 +125,15 @@ def _target_scales(runs, results: Path, datasets, budgets, seeds) -> list[str]:
                 raw.setdefault((row["dataset"], int(row["n"]), row["pick"]), []).append(float(row["top_pct"]))
     picks = ("best", "svr", "rf", "hyb")
     lines = ["| data set | n | " + " | ".join(f"{p if p != 'best' else 'returned'}: raw → this run" for p in picks)
-             + " | runs (raw / this) |", "|---|---|" + "---|" * (len(picks) + 1)]
+             + " | runs (raw / this) | this run's fits on the log scale |", "|---|---|" + "---|" * (len(picks) + 2)]
     for d in datasets:
         for n in budgets:
             ours = {p: [r["top_pct"] for r in _picks(runs, "greennas", p, d, n, seeds)] for p in picks}
             cells = [f"{np.median(raw.get((d, n, p), [np.nan])):.3g} → {np.median(ours[p]) if ours[p] else np.nan:.3g}"
                      for p in picks]
-            lines.append(f"| {d} | {n} | " + " | ".join(cells) + f" | {len(raw.get((d, n, 'best'), []))} / {len(ours['best'])} |")
+            logs = sum(_scale(r) == "log" for s in range(seeds) if (r := runs.get(("greennas", d, n, s))))
+            lines.append(f"| {d} | {n} | " + " | ".join(cells) + f" | {len(raw.get((d, n, 'best'), []))} / "
+                         f"{len(ours['best'])} | {logs} |")
     return lines
 
 
@@ -217,9 +231,10 @@ def write(results: Path, out: Path, datasets, budgets, seeds, methods, robust_n,
         lines += ["### GreenNAS's predictors on the raw MSE (the paper) and on this run's target", "",
                   f"Median top % of the table over the seeds, from `{RAW_TARGET}` (GreenNAS with "
                   "`hydra.sweeper.target=raw`: the predictors fit the MSE itself) and from this run's GreenNAS "
-                  f"searches (`hydra.sweeper.target` {', '.join(targets)}; `auto` fits the log of the MSE, which "
-                  "spans 100x or more in every sample here). Same seeds, samples and budgets: only the predictors' "
-                  "target differs.", "", *scales, ""]
+                  f"searches (`hydra.sweeper.target` {', '.join(targets)}; `auto` fits the log of the MSE where "
+                  "the sample's values span 100x or more, the raw MSE otherwise: the last column counts the runs "
+                  "that fitted the log). Same seeds, samples and budgets: only the predictors' target differs, so a "
+                  "run that fitted the raw MSE repeats its raw-target result exactly.", "", *scales, ""]
     robust = _robustness(runs, datasets, robust_n, draws)
     if robust:
         lines += ["### Robustness to the initial sample", "", *robust, ""]
