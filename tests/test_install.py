@@ -1,7 +1,7 @@
 """The plugin is discovered from a regular (wheel) install, not only from this editable checkout."""
+import site
 import subprocess
 import sys
-import sysconfig
 import zipfile
 from pathlib import Path
 
@@ -9,7 +9,7 @@ ROOT = Path(__file__).parent.parent
 
 DISCOVER = """
 import sys
-sys.path[:0] = [{target!r}, {site!r}]
+sys.path[:0] = [{target!r}, *{sites!r}]
 from hydra.core.plugins import Plugins
 from hydra.plugins.sweeper import Sweeper
 import hydra_plugins.greennas_sweeper.greennas_sweeper as plugin, greennas
@@ -28,7 +28,7 @@ def test_wheel_holds_both_packages_and_hydra_discovers_it(tmp_path):
     target = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(target)
     # -S skips site's .pth files, so the editable install of this checkout is invisible.
-    code = DISCOVER.format(target=str(target), site=sysconfig.get_paths()["purelib"])
+    code = DISCOVER.format(target=str(target), sites=site.getsitepackages())  # a venv's and, if it has them, the system's
     out = subprocess.run([sys.executable, "-S", "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     files, discovered = out.stdout.splitlines()
