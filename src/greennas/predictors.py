@@ -159,12 +159,13 @@ class Predictors:
         optuna.logging.set_verbosity(optuna.logging.WARNING)
         self.scale = target_scale(self.target, y)
         z = self._fitted(y)
-        cv_predictions = {}
+        settings, estimators, cv_predictions = {"hyb": {"mean_of": ["svr", "rf"]}}, {}, {}
         for kind in self._base():
-            params, cv_predictions[kind] = self._tune(kind, X, z)
-            self.tuned[kind] = Tuned(params, math.nan, _build(kind, params, self.seed).fit(X, z))
-        for name, predicted in self.combine(cv_predictions, list(dict.fromkeys([*self._base(), *self.names]))).items():
-            self.tuned.setdefault(name, Tuned({"mean_of": ["svr", "rf"]}, math.nan)).cv_rmse = _rmse(predicted, y)
+            settings[kind], cv_predictions[kind] = self._tune(kind, X, z)
+            estimators[kind] = _build(kind, settings[kind], self.seed).fit(X, z)
+        names = [*self._base(), "hyb"] if "hyb" in self.names else self._base()
+        for name, predicted in self.combine(cv_predictions, names).items():
+            self.tuned[name] = Tuned(settings[name], _rmse(predicted, y), estimators.get(name))
         return self
 
     def _tune(self, kind: str, X: np.ndarray, y: np.ndarray) -> tuple[dict[str, Any], np.ndarray]:
